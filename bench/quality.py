@@ -1,0 +1,203 @@
+"""Quality benchmark: HeterRec vs the in-project SASRec (and ablations) under one training budget.
+
+Runs are resumable and selectable: each finished run is appended to bench/results/quality.json and
+skipped next time; the table in docs/benchmarks.md is regenerated from that file after every run.
+
+    python -m bench.quality                       # everything still missing (hours on 2 cores)
+    python -m bench.quality --only amazon-beauty/heterrec --seeds 0
+    python -m bench.quality --table-only
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import platform
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench.report import replace_section
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results" / "quality.json"
+DATA_ROOT = ROOT.parent / "shared" / "data"
+RUNS_DIR = ROOT / "bench" / "runs"
+log = logging.getLogger("bench.quality")
+
+# One budget for every run: the eSASRec recipe (emb 64, 1 block, 1 head, dropout 0.2, 256 shared
+# negatives, lr 1e-3) with the epoch cap and patience cut to what 2 CPU cores allow.
+BUDGET: dict[str, Any] = {
+    "epochs": 100,
+    "patience": 10,
+    "batch_size": 128,
+    "lr": 1e-3,
+    "negatives": 256,
+    "max_train_seconds": 1500.0,
+}
+DATASETS: dict[str, dict[str, Any]] = {
+    "amazon-beauty": {"max_len": 50},
+    "yelp": {"max_len": 50},
+    "ml-100k": {"max_len": 200},
+}
+ABLATION_DATASETS = ("amazon-beauty", "ml-100k")
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    model: str  # model_config_for's model name
+    model_overrides: dict[str, Any] = field(default_factory=dict)
+    train_overrides: dict[str, Any] = field(default_factory=dict)
+    ablation: bool = False
+    note: str = ""
+
+
+VARIANTS = (
+    Variant("sasrec", "sasrec", note="in-project baseline: one ID token, same loss and trainer"),
+    Variant("heterrec", "heterrec", train_overrides={"steps_ahead": 3}, note="HTFL + HCT + LMP (K=3)"),
+    Variant("heterrec-lmp-k1", "heterrec", ablation=True, note="ablation: LMP off (K=1, next item only)"),
+    Variant(
+        "heterrec-htfl-off",
+        "htfl_off",
+        train_overrides={"steps_ahead": 3},
+        ablation=True,
+        note="ablation: HTFL off (field embeddings summed into one token)",
+    ),
+    Variant(
+        "heterrec-hct-flat",
+        "hct_flat",
+        train_overrides={"steps_ahead": 3},
+        ablation=True,
+        note="ablation: HCT off (one causal transformer over all L·F tokens)",
+    ),
+)
+ANCHORS = {  # published amazon-beauty numbers, leave-one-out, full ranking (test R@10 / N@10)
+    "SASRec (original paper)": (0.0605, 0.0318),
+    "HSTU": (0.0704, 0.0389),
+    "ActionPiece": (0.0775, 0.0424),
+    "SASRec, sampled softmax (eSASRec, RecSys 2025)": (0.0921, 0.0531),
+}
+
+
+def planned_runs(seeds: tuple[int, ...]) -> list[tuple[str, Variant, int]]:
+    runs: list[tuple[str, Variant, int]] = []
+    for seed in seeds:
+        for ds in DATASETS:
+            runs += [(ds, v, seed) for v in VARIANTS if not v.ablation]
+    for ds in ABLATION_DATASETS:
+        runs += [(ds, v, seeds[0]) for v in VARIANTS if v.ablation]
+    return runs
+
+
+def load_results() -> list[dict[str, Any]]:
+    return json.loads(RESULTS.read_text()) if RESULTS.is_file() else []
+
+
+def run_one(dataset: str, variant: Variant, seed: int) -> dict[str, Any]:
+    from model.config import TrainConfig
+    from model.data import load_dataset
+    from model.trainer import model_config_for, train
+
+    ds = load_dataset(DATA_ROOT / dataset)
+    mcfg = model_config_for(ds, variant.model, **{**DATASETS[dataset], **variant.model_overrides})
+    tcfg = TrainConfig(**{**BUDGET, **variant.train_overrides, "seed": seed})
+    out = RUNS_DIR / dataset / f"{variant.name}-seed{seed}"
+    result = train(ds, mcfg, tcfg, out, progress=False)
+    return {
+        "key": f"{dataset}/{variant.name}/seed{seed}",
+        "dataset": dataset,
+        "variant": variant.name,
+        "seed": seed,
+        "date": date.today().isoformat(),
+        "machine": f"{platform.processor() or platform.machine()}, 2-core CPU",
+        "model_config": {k: v for k, v in mcfg.__dict__.items() if k not in ("vocab_sizes", "token_field")},
+        "train_config": {k: v for k, v in tcfg.__dict__.items() if k != "extra"},
+        **{
+            k: result.metrics[k]
+            for k in ("valid", "test", "best_epoch", "epochs_run", "train_seconds", "median_epoch_seconds", "params")
+        },
+    }
+
+
+def _fmt(values: list[float]) -> str:
+    return f"{np.mean(values):.4f}" if values else "-"
+
+
+def render_table(results: list[dict[str, Any]]) -> str:
+    lines = [
+        f"Budget for every run: {json.dumps(BUDGET)}; emb 64, 1 item-level block, 1 head, dropout 0.2; "
+        "HeterRec adds a 1-block token-level tower (2 heads). Leave-one-out, full ranking over all items, "
+        "the user's earlier items masked (the target kept); test metrics, mean over seeds. "
+        "`N@10 unmasked` ranks without masking.",
+        "",
+    ]
+    for ds in DATASETS:
+        rows = [r for r in results if r["dataset"] == ds]
+        if not rows:
+            continue
+        lines += [
+            f"**{ds}** (max_len {DATASETS[ds]['max_len']})",
+            "",
+            "| variant | seeds | R@5 | R@10 | R@20 | N@5 | N@10 | N@20 | N@10 unmasked | best epoch | "
+            "epoch s (median) | params |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for v in VARIANTS:
+            vr = [r for r in rows if r["variant"] == v.name]
+            if not vr:
+                continue
+            t = [r["test"] for r in vr]
+            cells = [_fmt([x[f"{m}@{k}"] for x in t]) for m in ("recall", "ndcg") for k in (5, 10, 20)]
+            lines.append(
+                f"| {v.name} | {','.join(str(r['seed']) for r in vr)} | "
+                + " | ".join(cells)
+                + f" | {_fmt([x['unmasked/ndcg@10'] for x in t])} | {'/'.join(str(r['best_epoch']) for r in vr)}"
+                f" | {np.median([r['median_epoch_seconds'] for r in vr]):.1f} | {vr[0]['params']:,} |"
+            )
+        if ds == "amazon-beauty":
+            lines += [
+                "",
+                "Published anchors on amazon-beauty (test R@10 / N@10): "
+                + "; ".join(f"{k} {a:.4f} / {b:.4f}" for k, (a, b) in ANCHORS.items())
+                + ".",
+            ]
+        lines.append("")
+    lines += ["Variants: " + "; ".join(f"`{v.name}` = {v.note}" for v in VARIANTS) + "."]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", action="append", default=[], help="dataset or dataset/variant prefix")
+    parser.add_argument("--seeds", default="0,1", help="comma-separated seeds")
+    parser.add_argument("--no-ablations", action="store_true")
+    parser.add_argument("--table-only", action="store_true", help="only regenerate the markdown table")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not args.table_only:
+        seeds = tuple(int(s) for s in args.seeds.split(","))
+        for ds, variant, seed in planned_runs(seeds):
+            key = f"{ds}/{variant.name}/seed{seed}"
+            if args.only and not any(key.startswith(o) for o in args.only):
+                continue
+            if (args.no_ablations and variant.ablation) or any(r["key"] == key for r in load_results()):
+                continue
+            log.info("running %s", key)
+            t0 = time.perf_counter()
+            record = run_one(ds, variant, seed)
+            results = [r for r in load_results() if r["key"] != key] + [record]
+            RESULTS.parent.mkdir(parents=True, exist_ok=True)
+            RESULTS.write_text(json.dumps(results, indent=2))
+            log.info("%s done in %.0fs: test ndcg@10 %.4f", key, time.perf_counter() - t0, record["test"]["ndcg@10"])
+            replace_section("quality", render_table(results))
+    replace_section("quality", render_table(load_results()))
+
+
+if __name__ == "__main__":
+    main()

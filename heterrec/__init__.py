@@ -1,0 +1,1 @@
+"""The `heterrec` command line: one entry point over model/, export/ and service/."""

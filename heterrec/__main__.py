@@ -1,0 +1,3 @@
+from heterrec.cli import main
+
+main()

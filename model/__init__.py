@@ -1,0 +1,1 @@
+"""Offline side of HeterRec serve: data pipeline, HeterRec and SASRec models, trainer, evaluation."""
