@@ -21,7 +21,7 @@ class ModelConfig:
     SASRec is `htfl=False` with a single `item_id` field: the item vector is the ID embedding.
     Our reconstruction choices (not fixed by the paper) are switches here and are ablated in bench/:
     `htfl` (token-level tower vs summed field embeddings), `hct` (hierarchical vs one flat transformer
-    over all L·F tokens), `token_causal`, `pool`, `output_head`.
+    over all L·F tokens), `token_causal`, `pool`, `output_head`, `tower_norm`.
     """
 
     vocab_sizes: tuple[int, ...]  # embedding rows per field, item_id first (n_items + 1)
@@ -39,6 +39,9 @@ class ModelConfig:
     token_causal: bool = True
     pool: Pool = "mean"
     output_head: bool = False
+    # A final LayerNorm on the tower output fixes item-vector norms at ~sqrt(D), which makes the
+    # initial logits huge and drowns the position embeddings; off by default (raw residual stream).
+    tower_norm: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "vocab_sizes", tuple(int(v) for v in self.vocab_sizes))
@@ -86,11 +89,11 @@ class ModelConfig:
 class TrainConfig:
     """Optimisation and evaluation options of one training run."""
 
-    epochs: int = 200
+    epochs: int = 100
     batch_size: int = 128
     lr: float = 1e-3
     weight_decay: float = 0.0
-    negatives: int = 0  # 0 = full-catalog softmax; else shared uniformly sampled negatives
+    negatives: int = 256  # shared uniformly sampled negatives; 0 = full-catalog softmax
     steps_ahead: int = 1  # LMP's K: predict the next K items from each position
     step_decay: float = 0.5  # weight of step k is decay**k
     temperature: float = 1.0

@@ -59,7 +59,7 @@ class ItemTower(nn.Module):
             Block(cfg.dim, cfg.token_heads, cfg.ffn_mult, cfg.dropout)
             for _ in range(cfg.token_layers if use_tower else 0)
         )
-        self.ln = nn.LayerNorm(cfg.dim) if use_tower else nn.Identity()
+        self.ln = nn.LayerNorm(cfg.dim) if use_tower and cfg.tower_norm else nn.Identity()
         self.head = nn.Linear(cfg.dim, cfg.dim) if cfg.output_head else None
 
     def forward(self, tokens: torch.Tensor) -> ItemVectors:

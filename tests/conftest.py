@@ -6,9 +6,15 @@ from pathlib import Path
 
 import pytest
 
+from export.exporter import ExportOptions, export_run
+from model.config import TrainConfig
+from model.data import load_dataset
+from model.trainer import model_config_for, train
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
 BUNDLED = ROOT / "data" / "amazon-beauty"
+MAX_LEN = 7  # the tiny model's L_max
 
 TINY_ITEMS = """item_id,asin,brand,categories
 1,A1,Acme,Makeup|Face
@@ -38,3 +44,24 @@ def write_dataset(root: Path, items: str = TINY_ITEMS, interactions: str | None 
 @pytest.fixture
 def tiny_dir(tmp_path: Path) -> Path:
     return write_dataset(tmp_path / "tiny")
+
+
+@pytest.fixture(scope="session")
+def tiny_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_dataset(tmp_path_factory.mktemp("data") / "tiny")
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory: pytest.TempPathFactory, tiny_data: Path) -> Path:
+    ds = load_dataset(tiny_data)
+    mcfg = model_config_for(ds, "heterrec", dim=12, item_layers=2, item_heads=3, token_heads=3, max_len=MAX_LEN)
+    out = tmp_path_factory.mktemp("run")
+    train(ds, mcfg, TrainConfig(epochs=2, negatives=3, steps_ahead=2), out, progress=False)
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_artifacts(tmp_path_factory: pytest.TempPathFactory, tiny_run: Path) -> Path:
+    root = tmp_path_factory.mktemp("artifacts")
+    export_run(tiny_run, root, ExportOptions(keep_len=4))
+    return root
