@@ -42,8 +42,8 @@ BUDGET: dict[str, Any] = {
 }
 DATASETS: dict[str, dict[str, Any]] = {
     "amazon-beauty": {"max_len": 50},
-    "yelp": {"max_len": 50},
     "ml-100k": {"max_len": 200},
+    "yelp": {"max_len": 50},
 }
 ABLATION_DATASETS = ("amazon-beauty", "ml-100k")
 
@@ -86,12 +86,13 @@ ANCHORS = {  # published amazon-beauty numbers, leave-one-out, full ranking (tes
 
 
 def planned_runs(seeds: tuple[int, ...]) -> list[tuple[str, Variant, int]]:
-    runs: list[tuple[str, Variant, int]] = []
-    for seed in seeds:
-        for ds in DATASETS:
-            runs += [(ds, v, seed) for v in VARIANTS if not v.ablation]
-    for ds in ABLATION_DATASETS:
-        runs += [(ds, v, seeds[0]) for v in VARIANTS if v.ablation]
+    """First seed of every dataset, then the amazon-beauty ablations, then the other seeds, then the rest."""
+    main = [v for v in VARIANTS if not v.ablation]
+    ablations = [v for v in VARIANTS if v.ablation]
+    runs = [(ds, v, seeds[0]) for ds in DATASETS for v in main]
+    runs += [(ABLATION_DATASETS[0], v, seeds[0]) for v in ablations]
+    runs += [(ds, v, seed) for seed in seeds[1:] for ds in DATASETS for v in main]
+    runs += [(ds, v, seeds[0]) for ds in ABLATION_DATASETS[1:] for v in ablations]
     return runs
 
 

@@ -34,8 +34,20 @@ def test_export_command_bad_run(tmp_path: Path) -> None:
 def test_demo_serves_and_recommendations_change(tiny_data: Path, tmp_path: Path) -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
-    cmd = [sys.executable, "-m", "heterrec", "demo", "--data", str(tiny_data), "--workdir", str(tmp_path),
-           "--epochs", "1", "--port", str(port)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "heterrec",
+        "demo",
+        "--data",
+        str(tiny_data),
+        "--workdir",
+        str(tmp_path),
+        "--epochs",
+        "1",
+        "--port",
+        str(port),
+    ]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:

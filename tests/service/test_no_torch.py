@@ -1,4 +1,5 @@
-"""The service must run in a process without torch: every service module imports with torch blocked."""
+"""The service runs without the training stack: every service module imports with torch, pandas, onnx,
+matplotlib, tqdm and our model package blocked (the serving image installs none of them)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 SCRIPT = """
 import importlib, pkgutil, sys
-sys.modules["torch"] = None  # any `import torch` now raises ImportError
+for heavy in ("torch", "pandas", "onnx", "onnxscript", "matplotlib", "tqdm", "model"):
+    sys.modules[heavy] = None  # importing any of these now raises ImportError: not in the serving image
 import service
 names = [m.name for m in pkgutil.walk_packages(service.__path__, "service.")]
 for name in names:
