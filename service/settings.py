@@ -16,7 +16,8 @@ class Settings(BaseSettings):
     artifacts_dir: Path = Field(Path("artifacts"), description="artifact root (with `latest`) or a version folder")
     redis_url: str | None = Field(None, description="redis://host:port/db; unset = embedded in-process store")
     ort_providers: str = Field("CPUExecutionProvider", description="comma-separated, in order of preference")
-    ort_threads: int = Field(0, ge=0, description="ONNX Runtime intra-op threads; 0 = library default")
+    # One intra-op thread: a single-user step is too small to split, and requests already run in parallel.
+    ort_threads: int = Field(1, ge=0, description="ONNX Runtime intra-op threads; 0 = library default")
     max_k: int = Field(100, ge=1, le=10_000)
     max_batch_events: int = Field(256, ge=1, le=100_000)
     history_cap: int = Field(1000, ge=1, description="events kept per user (newest)")
