@@ -3,7 +3,8 @@
 Runs are resumable and selectable: each finished run is appended to bench/results/quality.json and
 skipped next time; the table in docs/benchmarks.md is regenerated from that file after every run.
 
-    python -m bench.quality                       # everything still missing (hours on 2 cores)
+    python -m bench.quality --seeds 0 &           # seed 0 and the ablations (hours on 2 cores) ...
+    python -m bench.quality --seeds 1 --no-ablations &   # ... beside seed 1, one core each
     python -m bench.quality --only amazon-beauty/heterrec --seeds 0
     python -m bench.quality --table-only
 """
@@ -11,10 +12,13 @@ skipped next time; the table in docs/benchmarks.md is regenerated from that file
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import logging
 import platform
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -38,7 +42,9 @@ BUDGET: dict[str, Any] = {
     "batch_size": 128,
     "lr": 1e-3,
     "negatives": 256,
-    "max_train_seconds": 1500.0,
+    "max_train_seconds": 600.0,
+    "eval_every": 2,
+    "threads": 1,  # two benchmark processes run side by side, one per core
 }
 DATASETS: dict[str, dict[str, Any]] = {
     "amazon-beauty": {"max_len": 50},
@@ -94,6 +100,18 @@ def planned_runs(seeds: tuple[int, ...]) -> list[tuple[str, Variant, int]]:
     runs += [(ds, v, seed) for seed in seeds[1:] for ds in DATASETS for v in main]
     runs += [(ds, v, seeds[0]) for ds in ABLATION_DATASETS[1:] for v in ablations]
     return runs
+
+
+@contextmanager
+def results_lock() -> Iterator[None]:
+    """Two benchmark processes may finish at once: serialise the read-modify-write of the results file."""
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    with (RESULTS.parent / ".quality.lock").open("w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def load_results() -> list[dict[str, Any]]:
@@ -192,9 +210,9 @@ def main() -> None:
             log.info("running %s", key)
             t0 = time.perf_counter()
             record = run_one(ds, variant, seed)
-            results = [r for r in load_results() if r["key"] != key] + [record]
-            RESULTS.parent.mkdir(parents=True, exist_ok=True)
-            RESULTS.write_text(json.dumps(results, indent=2))
+            with results_lock():
+                results = [r for r in load_results() if r["key"] != key] + [record]
+                RESULTS.write_text(json.dumps(results, indent=2))
             log.info("%s done in %.0fs: test ndcg@10 %.4f", key, time.perf_counter() - t0, record["test"]["ndcg@10"])
             replace_section("quality", render_table(results))
     replace_section("quality", render_table(load_results()))

@@ -104,6 +104,7 @@ class TrainConfig:
     device: Device = "cpu"
     max_train_seconds: float = 0.0  # 0 = no time budget
     eval_batch_size: int = 256
+    threads: int = 0  # torch intra-op threads; 0 = every core
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

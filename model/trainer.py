@@ -98,7 +98,7 @@ def train(
 ) -> TrainResult:
     """Trains, keeps the best-validation weights in `out`, and writes metrics.json and curves.png."""
     out = Path(out)
-    torch.set_num_threads(os.cpu_count() or 1)
+    torch.set_num_threads(tcfg.threads or os.cpu_count() or 1)
     if tcfg.device == "cuda" and not torch.cuda.is_available():
         raise RuntimeError("--device cuda was asked for but torch sees no CUDA device; use --device cpu")
     device = torch.device(tcfg.device)
