@@ -16,7 +16,8 @@ from export import contract
 from export.contract import ManifestError, load_manifest, resolve_version
 from export.index import IndexOptions, brute_force_topk, build_index, search
 from model.config import TrainConfig
-from model.data import load_dataset
+from model.data import leave_one_out, load_dataset
+from model.evaluate import user_states
 from model.run import load_run
 from model.trainer import model_config_for, train
 from tests.conftest import BUNDLED
@@ -38,24 +39,25 @@ def test_flat_index_equals_brute_force() -> None:
 
 
 @pytest.fixture(scope="module")
-def beauty_vectors(tmp_path_factory: pytest.TempPathFactory) -> np.ndarray:
-    """Output vectors of the real amazon-beauty catalog (12,101 items) after one epoch of HeterRec
-    training (about 15 s): real item geometry, unlike random vectors, which no IVF partition suits."""
+def beauty_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[np.ndarray, np.ndarray]:
+    """The real amazon-beauty catalog (12,101 items) after one epoch of HeterRec training (about 15 s):
+    output item vectors, and real user states (500 test users) as the queries serving would send."""
     ds = load_dataset(BUNDLED)
     out = tmp_path_factory.mktemp("beauty-run")
     train(ds, model_config_for(ds, "heterrec"), TrainConfig(epochs=1), out, progress=False)
+    model = load_run(out).load_model()
     with torch.no_grad():
-        return load_run(out).load_model().item_vectors().output.numpy()
+        vecs = model.item_vectors()
+        states = user_states(model, leave_one_out(ds.sequences).test_history[:500], vecs.input)
+    return vecs.output.numpy(), states.numpy()
 
 
 @pytest.mark.parametrize("kind", ["hnsw", "ivf"])
-def test_approximate_index_recall_on_real_catalog(beauty_vectors: np.ndarray, kind: str) -> None:
-    rng = np.random.default_rng(1)
-    picks = rng.integers(1, len(beauty_vectors), size=(200, 5))
-    queries = beauty_vectors[picks].mean(axis=1) + 0.1 * rng.normal(size=(200, beauty_vectors.shape[1]))
-    index = build_index(beauty_vectors, IndexOptions(kind=kind))  # type: ignore[arg-type]
-    _, rows = search(index, queries.astype(np.float32), 10)
-    _, ref = brute_force_topk(beauty_vectors, queries, 10)
+def test_approximate_index_recall_on_real_catalog(beauty_model: tuple[np.ndarray, np.ndarray], kind: str) -> None:
+    vectors, queries = beauty_model
+    index = build_index(vectors, IndexOptions(kind=kind))  # type: ignore[arg-type]
+    _, rows = search(index, queries, 10)
+    _, ref = brute_force_topk(vectors, queries, 10)
     recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(rows.tolist(), ref.tolist(), strict=True)])
     assert recall >= 0.98, recall
 
