@@ -3,8 +3,7 @@
 Runs are resumable and selectable: each finished run is appended to bench/results/quality.json and
 skipped next time; the table in docs/benchmarks.md is regenerated from that file after every run.
 
-    python -m bench.quality --seeds 0 &           # seed 0 and the ablations (hours on 2 cores) ...
-    python -m bench.quality --seeds 1 --no-ablations &   # ... beside seed 1, one core each
+    python -m bench.quality & python -m bench.quality &   # two workers share the plan, one core each (hours)
     python -m bench.quality --only amazon-beauty/heterrec --seeds 0
     python -m bench.quality --table-only
 """
@@ -15,6 +14,7 @@ import argparse
 import fcntl
 import json
 import logging
+import os
 import platform
 import time
 from collections.abc import Iterator
@@ -42,7 +42,7 @@ BUDGET: dict[str, Any] = {
     "batch_size": 128,
     "lr": 1e-3,
     "negatives": 256,
-    "max_train_seconds": 600.0,
+    "max_train_seconds": 480.0,
     "eval_every": 2,
     "threads": 1,  # two benchmark processes run side by side, one per core
 }
@@ -66,19 +66,23 @@ class Variant:
 
 VARIANTS = (
     Variant("sasrec", "sasrec", note="in-project baseline: one ID token, same loss and trainer"),
-    Variant("heterrec", "heterrec", train_overrides={"steps_ahead": 3}, note="HTFL + HCT + LMP (K=3)"),
-    Variant("heterrec-lmp-k1", "heterrec", ablation=True, note="ablation: LMP off (K=1, next item only)"),
+    Variant("heterrec", "heterrec", note="HTFL + HCT, next-item loss (LMP with K=1)"),
+    Variant(
+        "heterrec-lmp-k3",
+        "heterrec",
+        train_overrides={"steps_ahead": 3},
+        ablation=True,
+        note="ablation: LMP over the next 3 items (weights 1, 0.5, 0.25)",
+    ),
     Variant(
         "heterrec-htfl-off",
         "htfl_off",
-        train_overrides={"steps_ahead": 3},
         ablation=True,
         note="ablation: HTFL off (field embeddings summed into one token)",
     ),
     Variant(
         "heterrec-hct-flat",
         "hct_flat",
-        train_overrides={"steps_ahead": 3},
         ablation=True,
         note="ablation: HCT off (one causal transformer over all L·F tokens)",
     ),
@@ -92,13 +96,11 @@ ANCHORS = {  # published amazon-beauty numbers, leave-one-out, full ranking (tes
 
 
 def planned_runs(seeds: tuple[int, ...]) -> list[tuple[str, Variant, int]]:
-    """First seed of every dataset, then the amazon-beauty ablations, then the other seeds, then the rest."""
+    """Every seed of each dataset's main variants, dataset by dataset; then the ablations (first seed)."""
     main = [v for v in VARIANTS if not v.ablation]
     ablations = [v for v in VARIANTS if v.ablation]
-    runs = [(ds, v, seeds[0]) for ds in DATASETS for v in main]
-    runs += [(ABLATION_DATASETS[0], v, seeds[0]) for v in ablations]
-    runs += [(ds, v, seed) for seed in seeds[1:] for ds in DATASETS for v in main]
-    runs += [(ds, v, seeds[0]) for ds in ABLATION_DATASETS[1:] for v in ablations]
+    runs = [(ds, v, seed) for ds in DATASETS for seed in seeds for v in main]
+    runs += [(ds, v, seeds[0]) for ds in ABLATION_DATASETS for v in ablations]
     return runs
 
 
@@ -191,6 +193,31 @@ def render_table(results: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def claim_next(jobs: list[tuple[str, Variant, int]]) -> tuple[str, Variant, int] | None:
+    """Takes the first job that is neither finished nor claimed by a live process, and claims it, so any
+    number of `python -m bench.quality` processes can share the plan."""
+    claims_path = RESULTS.parent / ".quality.claims.json"
+    with results_lock():
+        done = {r["key"] for r in load_results()}
+        claims = json.loads(claims_path.read_text()) if claims_path.is_file() else {}
+        claims = {k: pid for k, pid in claims.items() if _alive(pid)}
+        for ds, variant, seed in jobs:
+            key = f"{ds}/{variant.name}/seed{seed}"
+            if key not in done and key not in claims:
+                claims[key] = os.getpid()
+                claims_path.write_text(json.dumps(claims))
+                return ds, variant, seed
+    return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", action="append", default=[], help="dataset or dataset/variant prefix")
@@ -199,22 +226,24 @@ def main() -> None:
     parser.add_argument("--table-only", action="store_true", help="only regenerate the markdown table")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if not args.table_only:
-        seeds = tuple(int(s) for s in args.seeds.split(","))
-        for ds, variant, seed in planned_runs(seeds):
-            key = f"{ds}/{variant.name}/seed{seed}"
-            if args.only and not any(key.startswith(o) for o in args.only):
-                continue
-            if (args.no_ablations and variant.ablation) or any(r["key"] == key for r in load_results()):
-                continue
-            log.info("running %s", key)
-            t0 = time.perf_counter()
-            record = run_one(ds, variant, seed)
-            with results_lock():
-                results = [r for r in load_results() if r["key"] != key] + [record]
-                RESULTS.write_text(json.dumps(results, indent=2))
-            log.info("%s done in %.0fs: test ndcg@10 %.4f", key, time.perf_counter() - t0, record["test"]["ndcg@10"])
-            replace_section("quality", render_table(results))
+    seeds = tuple(int(s) for s in args.seeds.split(","))
+    jobs = [
+        (ds, v, seed)
+        for ds, v, seed in planned_runs(seeds)
+        if not (args.only and not any(f"{ds}/{v.name}/seed{seed}".startswith(o) for o in args.only))
+        and not (args.no_ablations and v.ablation)
+    ]
+    while not args.table_only and (job := claim_next(jobs)) is not None:
+        ds, variant, seed = job
+        key = f"{ds}/{variant.name}/seed{seed}"
+        log.info("running %s", key)
+        t0 = time.perf_counter()
+        record = run_one(ds, variant, seed)
+        with results_lock():
+            results = [r for r in load_results() if r["key"] != key] + [record]
+            RESULTS.write_text(json.dumps(results, indent=2))
+        log.info("%s done in %.0fs: test ndcg@10 %.4f", key, time.perf_counter() - t0, record["test"]["ndcg@10"])
+        replace_section("quality", render_table(results))
     replace_section("quality", render_table(load_results()))
 
 

@@ -42,6 +42,9 @@ class ModelConfig:
     # A final LayerNorm on the tower output fixes item-vector norms at ~sqrt(D), which makes the
     # initial logits huge and drowns the position embeddings; off by default (raw residual stream).
     tower_norm: bool = False
+    # Add the item_id embedding to the pooled tower output, so the ID keeps full weight beside the
+    # features (mean pooling alone dilutes it by the number of tokens).
+    id_residual: bool = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "vocab_sizes", tuple(int(v) for v in self.vocab_sizes))

@@ -79,6 +79,8 @@ class ItemTower(nn.Module):
                     x, _, _ = block(x, mask)
                 x = self.ln(x)
             vec = self._pool(x, valid)  # (N, D)
+            if self.cfg.id_residual:
+                vec = vec + self.htfl.tables[0](tokens[:, 0])
         vec = vec * real
         out = self.head(vec) * real if self.head is not None else vec
         return ItemVectors(input=vec, output=out)
