@@ -31,7 +31,13 @@ def make(seed: int = 0, **kw: object) -> SeqRecModel:
 
 HIST = torch.tensor([[1, 2, 3, 1, 5, 4, 2], [3, 3, 2, 5, 0, 0, 0], [4, 0, 0, 0, 0, 0, 0]])
 
-VARIANTS = [{}, {"htfl": False}, {"pool": "last", "output_head": True}, {"token_causal": False}]
+VARIANTS = [
+    {},
+    {"htfl": False},
+    {"pool": "last", "output_head": True},
+    {"token_causal": False},
+    {"id_residual": False, "tower_norm": True},
+]
 
 
 @pytest.mark.parametrize("kw", VARIANTS)
