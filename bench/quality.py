@@ -37,12 +37,12 @@ log = logging.getLogger("bench.quality")
 # One budget for every run: the eSASRec recipe (emb 64, 1 block, 1 head, dropout 0.2, 256 shared
 # negatives, lr 1e-3) with the epoch cap and patience cut to what 2 CPU cores allow.
 BUDGET: dict[str, Any] = {
-    "epochs": 100,
-    "patience": 10,
+    "epochs": 60,
+    "patience": 20,
     "batch_size": 128,
     "lr": 1e-3,
     "negatives": 256,
-    "max_train_seconds": 480.0,
+    "max_train_seconds": 600.0,
     "eval_every": 2,
     "threads": 1,  # two benchmark processes run side by side, one per core
 }
