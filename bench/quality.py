@@ -74,12 +74,8 @@ VARIANTS = (
         ablation=True,
         note="ablation: LMP over the next 3 items (weights 1, 0.5, 0.25)",
     ),
-    Variant(
-        "heterrec-htfl-off",
-        "htfl_off",
-        ablation=True,
-        note="ablation: HTFL off (field embeddings summed into one token)",
-    ),
+    # Run on every dataset and seed: in the first pass it beat both SASRec and full HeterRec on beauty.
+    Variant("heterrec-htfl-off", "htfl_off", note="HTFL off: field embeddings summed into one token, no token tower"),
     Variant(
         "heterrec-hct-flat",
         "hct_flat",
