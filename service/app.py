@@ -120,14 +120,7 @@ def create_app(settings: Settings | None = None, *, store: StateStore | None = N
                 f"batch of {len(events)} events is over MAX_BATCH_EVENTS={settings.max_batch_events}; split it",
                 "too_long",
             )
-        by_user: dict[str, list[Event]] = {}
-        for e in events:
-            by_user.setdefault(str(e.user_id), []).append(e)
-        rec.catalog.rows([e.item_id for e in events])  # all-or-nothing: reject before applying any user
-        lengths: dict[str, int] = {}
-        for user, evs in by_user.items():
-            log_rows = [_event_record(e) for e in evs]
-            lengths[user] = await rec.ingest(user, [e.item_id for e in evs], log_rows)
+        lengths = await rec.ingest_batch([(str(e.user_id), e.item_id, _event_record(e)) for e in events])
         single = next(iter(lengths.values())) if len(lengths) == 1 else None
         return EventsAccepted(accepted=len(events), users=lengths, seq_len=single)
 

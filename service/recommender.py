@@ -57,6 +57,10 @@ class Recommender:
     def model_version(self) -> str:
         return self.m.version
 
+    def _history_window(self, record: UserRecord) -> np.ndarray:
+        """The newest max_len known items of the history: what a (re-)prefill encodes."""
+        return self.catalog.known_rows(record.items)[-self.m.max_len :]
+
     def _advance(self, record: UserRecord, new_rows: np.ndarray) -> Advance:
         """Runs in a worker thread: one cached step, or a (re-)prefill when the cache is unusable."""
         model = record.model
@@ -65,12 +69,28 @@ class Recommender:
                 model.kv, layers=self.m.layers, heads=self.m.heads, length=len(model.window), head_dim=self.m.head_dim
             )
             return self.encoder.advance(model.window, keys, values, new_rows)
-        window = self.catalog.known_rows(record.items)[-self.m.max_len :]
+        window = self._history_window(record)
         return self.encoder.advance(window, None, None, new_rows)
 
-    async def ingest(self, user_id: str, item_ids: list[int], events: list[dict[str, str]]) -> int:
+    async def ingest_batch(self, events: list[tuple[str, int, dict[str, str]]]) -> dict[str, int]:
+        """(user_id, item_id, log record) triples, in arrival order. Every item is validated before any
+        user is touched (all or nothing); then each user's events are applied in order.
+        Returns each user's sequence length."""
+        rows = self.catalog.rows([item for _, item, _ in events])
+        by_user: dict[str, list[int]] = {}
+        for i, (user, _, _) in enumerate(events):
+            by_user.setdefault(user, []).append(i)
+        lengths: dict[str, int] = {}
+        for user, idx in by_user.items():
+            lengths[user] = await self._ingest_user(
+                user, [events[i][1] for i in idx], rows[idx], [events[i][2] for i in idx]
+            )
+        return lengths
+
+    async def _ingest_user(
+        self, user_id: str, item_ids: list[int], new_rows: np.ndarray, events: list[dict[str, str]]
+    ) -> int:
         """Appends the events to the log, then applies them to the user's state. Returns the sequence length."""
-        new_rows = self.catalog.rows(item_ids)  # validates before anything is written
         await self.store.append_events(events)
         for attempt in range(self.cas_retries):
             record = await self.store.load(user_id, self.model_version)
@@ -99,7 +119,7 @@ class Recommender:
         if record.model is not None:
             metrics.CACHE_HITS.inc()
             return record.model.state
-        rows = self.catalog.known_rows(record.items)[-self.m.max_len :]
+        rows = self._history_window(record)
         if not len(rows):
             return None
         # State made by another model version (or lost): rebuild from history and keep it.
