@@ -66,7 +66,11 @@ class Variant:
 
 VARIANTS = (
     Variant("sasrec", "sasrec", note="in-project baseline: one ID token, same loss and trainer"),
-    Variant("heterrec", "heterrec", note="HTFL + HCT, next-item loss (LMP with K=1)"),
+    Variant(
+        "heterrec",
+        "heterrec",
+        note="HTFL + HCT: summed field embeddings plus the gated token-tower correction, next-item loss (LMP K=1)",
+    ),
     Variant(
         "heterrec-lmp-k3",
         "heterrec",
@@ -76,6 +80,13 @@ VARIANTS = (
     ),
     # Run on every dataset and seed: in the first pass it beat both SASRec and full HeterRec on beauty.
     Variant("heterrec-htfl-off", "htfl_off", note="HTFL off: field embeddings summed into one token, no token tower"),
+    Variant(
+        "heterrec-tower-replace",
+        "heterrec",
+        model_overrides={"tower_residual": False, "token_ffn_mult": 4, "token_dropout": None},
+        note="the first design: item vector = mean-pooled tower output + item_id embedding (no summed base), "
+        "tower FFN ×4 with dropout 0.2; run on every dataset and seed",
+    ),
     Variant(
         "heterrec-hct-flat",
         "hct_flat",

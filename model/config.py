@@ -21,7 +21,8 @@ class ModelConfig:
     SASRec is `htfl=False` with a single `item_id` field: the item vector is the ID embedding.
     Our reconstruction choices (not fixed by the paper) are switches here and are ablated in bench/:
     `htfl` (token-level tower vs summed field embeddings), `hct` (hierarchical vs one flat transformer
-    over all L·F tokens), `token_causal`, `pool`, `output_head`, `tower_norm`.
+    over all L·F tokens), `token_causal`, `pool`, `output_head`, `tower_norm`, `tower_residual`,
+    `token_ffn_mult`.
     """
 
     vocab_sizes: tuple[int, ...]  # embedding rows per field, item_id first (n_items + 1)
@@ -33,7 +34,11 @@ class ModelConfig:
     token_layers: int = 1
     token_heads: int = 2
     ffn_mult: int = 4
+    token_ffn_mult: int = 2  # the token tower runs on F tokens per item: a narrower FFN keeps it cheap
     dropout: float = 0.2
+    # Dropout inside the token tower. CPU dropout masks cost as much as the tower's matmuls, and the
+    # item-level encoder already drops out the item vectors' use; None = `dropout`.
+    token_dropout: float | None = 0.0
     htfl: bool = True
     hct: HctMode = "hier"
     token_causal: bool = True
@@ -45,6 +50,10 @@ class ModelConfig:
     # Add the item_id embedding to the pooled tower output, so the ID keeps full weight beside the
     # features (mean pooling alone dilutes it by the number of tokens).
     id_residual: bool = True
+    # The item vector is the summed field embeddings (HTFL off's token) plus the pooled tower output
+    # through a per-dimension gate that starts at zero: training starts from the summed token and the
+    # tower learns a correction. Off = the pooled tower output replaces the sum (then `id_residual`).
+    tower_residual: bool = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "vocab_sizes", tuple(int(v) for v in self.vocab_sizes))
@@ -62,10 +71,12 @@ class ModelConfig:
                 raise ValueError(f"dim={self.dim} must be divisible by {name}_heads={heads}")
         if self.max_len < 2:
             raise ValueError("max_len must be >= 2")
+        if self.ffn_mult < 1 or self.token_ffn_mult < 1:
+            raise ValueError("ffn_mult and token_ffn_mult must be >= 1")
         if self.item_layers < 1 or self.token_layers < 0:
             raise ValueError("item_layers must be >= 1 and token_layers >= 0")
-        if not 0.0 <= self.dropout < 1.0:
-            raise ValueError("dropout must be in [0, 1)")
+        if not 0.0 <= self.dropout < 1.0 or not 0.0 <= (self.token_dropout or 0.0) < 1.0:
+            raise ValueError("dropout and token_dropout must be in [0, 1)")
         if self.hct not in ("hier", "flat") or self.pool not in ("mean", "last"):
             raise ValueError("hct must be 'hier' or 'flat'; pool must be 'mean' or 'last'")
 

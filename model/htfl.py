@@ -37,11 +37,16 @@ class HTFL(nn.Module):
         self.spans = [(int(f), int((fields < f).sum()), int((fields <= f).sum())) for f in fields.unique()]
 
     def forward(self, tokens: torch.Tensor, with_type: bool = True) -> torch.Tensor:
+        emb = self.lookup(tokens)
+        return self.add_type(emb) if with_type else emb
+
+    def lookup(self, tokens: torch.Tensor) -> torch.Tensor:
+        """(N, F) token ids -> (N, F, D) field embeddings without the field-type term; padding gives zeros."""
         parts = [self.tables[f](tokens[:, a:b]) for f, a, b in self.spans]  # each (N, slots_f, D)
-        emb = torch.cat(parts, dim=1)  # (N, F, D)
-        if with_type:
-            emb = emb + self.field_type(self.token_field)  # (F, D) broadcast
-        return emb
+        return torch.cat(parts, dim=1)
+
+    def add_type(self, emb: torch.Tensor) -> torch.Tensor:
+        return emb + self.field_type(self.token_field)  # (F, D) broadcast
 
 
 class ItemTower(nn.Module):
@@ -56,34 +61,53 @@ class ItemTower(nn.Module):
         self.htfl = HTFL(cfg)
         use_tower = cfg.htfl and cfg.token_layers > 0
         self.blocks = nn.ModuleList(
-            Block(cfg.dim, cfg.token_heads, cfg.ffn_mult, cfg.dropout)
+            Block(
+                cfg.dim,
+                cfg.token_heads,
+                cfg.token_ffn_mult,
+                cfg.dropout if cfg.token_dropout is None else cfg.token_dropout,
+            )
             for _ in range(cfg.token_layers if use_tower else 0)
         )
         self.ln = nn.LayerNorm(cfg.dim) if use_tower and cfg.tower_norm else nn.Identity()
+        # Zero-initialised per-dimension gate of the tower's correction (`tower_residual`); init_weights
+        # leaves bare parameters alone.
+        self.gate = nn.Parameter(torch.zeros(cfg.dim)) if cfg.htfl and cfg.tower_residual else None
         self.head = nn.Linear(cfg.dim, cfg.dim) if cfg.output_head else None
 
     def forward(self, tokens: torch.Tensor) -> ItemVectors:
         """tokens: (N, F) int64 rows of the token table -> ItemVectors of (N, D); padding rows give zeros."""
         valid = tokens != 0  # (N, F)
         real = valid[:, :1].to(torch.float32)  # (N, 1) item_id present
+        emb = self.htfl.lookup(tokens)  # (N, F, D)
         if not self.cfg.htfl:
-            vec = self.htfl(tokens, with_type=False).sum(dim=1)  # (N, D); padding rows embed to zero
+            vec = emb.sum(dim=1)  # (N, D); padding rows embed to zero
         else:
-            x = self.htfl(tokens)  # (N, F, D)
+            x = self.htfl.add_type(emb)  # (N, F, D)
             if self.blocks:
-                f = tokens.shape[1]
-                mask = valid[:, None, None, :]  # (N, 1, 1, F) keys that exist
-                if self.cfg.token_causal:
-                    mask = mask & causal_mask(f, tokens.device)
-                for block in self.blocks:
-                    x, _, _ = block(x, mask)
-                x = self.ln(x)
+                x = self._tower(x, valid)
             vec = self._pool(x, valid)  # (N, D)
-            if self.cfg.id_residual:
-                vec = vec + self.htfl.tables[0](tokens[:, 0])
+            if self.gate is not None:
+                vec = emb.sum(dim=1) + self.gate * vec
+            elif self.cfg.id_residual:
+                vec = vec + emb[:, 0]
         vec = vec * real
         out = self.head(vec) * real if self.head is not None else vec
         return ItemVectors(input=vec, output=out)
+
+    def _tower(self, x: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+        """(N, F, D) typed token embeddings -> tower outputs; only existing tokens are computed (packed),
+        padding slots keep their input and are never pooled."""
+        n, f, d = x.shape
+        mask = valid[:, None, None, :]  # (N, 1, 1, F) keys that exist
+        if self.cfg.token_causal:
+            mask = mask & causal_mask(f, x.device)
+        index = valid.reshape(-1).nonzero().squeeze(1)  # (M,) flat positions of existing tokens
+        xp = x.reshape(n * f, d)[index]  # (M, D)
+        for block in self.blocks:
+            xp = block.forward_packed(xp, index, (n, f), mask)
+        xp = self.ln(xp)
+        return x.reshape(n * f, d).index_copy(0, index, xp).view(n, f, d)
 
     def _pool(self, x: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
         w = valid.to(x.dtype)  # (N, F)

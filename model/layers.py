@@ -29,8 +29,20 @@ class SelfAttention(nn.Module):
         past_k: torch.Tensor | None = None,  # (B, H, P, hd)
         past_v: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        b, t, d = x.shape
-        q, k, v = self.qkv(x).split(d, dim=-1)
+        y, k, v = self.attend(self.qkv(x), mask, past_k, past_v)
+        return self.proj(y), k, v
+
+    def attend(
+        self,
+        qkv: torch.Tensor,  # (B, T, 3D) projected queries, keys and values
+        mask: torch.Tensor,
+        past_k: torch.Tensor | None = None,
+        past_v: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Attention without the output projection: ((B, T, D) mixed values, keys, values)."""
+        b, t, d3 = qkv.shape
+        d = d3 // 3
+        q, k, v = qkv.split(d, dim=-1)
         q = q.view(b, t, self.heads, self.head_dim).transpose(1, 2)  # (B, H, T, hd)
         k = k.view(b, t, self.heads, self.head_dim).transpose(1, 2)
         v = v.view(b, t, self.heads, self.head_dim).transpose(1, 2)
@@ -40,8 +52,7 @@ class SelfAttention(nn.Module):
         att = (q @ k.transpose(-2, -1)) / math.sqrt(self.head_dim)  # (B, H, T, P + T)
         att = att.masked_fill(~mask, torch.finfo(att.dtype).min)
         att = self.drop(torch.softmax(att, dim=-1))
-        y = (att @ v).transpose(1, 2).reshape(b, t, d)  # (B, T, D)
-        return self.proj(y), k, v
+        return (att @ v).transpose(1, 2).reshape(b, t, d), k, v
 
 
 class Block(nn.Module):
@@ -68,6 +79,23 @@ class Block(nn.Module):
         x = x + self.drop(a)
         x = x + self.ffn(self.ln2(x))
         return x, k, v
+
+    def forward_packed(
+        self,
+        xp: torch.Tensor,  # (M, D) the existing tokens of a padded (N, T) layout, packed
+        index: torch.Tensor,  # (M,) their flat positions in N·T
+        shape: tuple[int, int],  # (N, T)
+        mask: torch.Tensor,  # (N, 1, T, T)
+    ) -> torch.Tensor:
+        """The block on existing tokens only: the per-token layers (LayerNorm, projections, FFN) skip
+        padding, and only the attention itself runs on the padded layout. Equals forward() at the
+        existing tokens (a padding slot is never a key, so its value never matters)."""
+        n, t = shape
+        qkv = self.attn.qkv(self.ln1(xp))  # (M, 3D)
+        padded = qkv.new_zeros(n * t, qkv.shape[1]).index_copy(0, index, qkv).view(n, t, -1)
+        y, _, _ = self.attn.attend(padded, mask)  # (N, T, D)
+        xp = xp + self.drop(self.attn.proj(y.reshape(n * t, -1)[index]))
+        return xp + self.ffn(self.ln2(xp))
 
 
 def causal_mask(t: int, device: torch.device) -> torch.Tensor:

@@ -8,6 +8,7 @@ import torch
 from model.config import ModelConfig
 from model.hct import KVCache
 from model.heterrec import SeqRecModel
+from model.layers import causal_mask
 
 # Oddly sized on purpose (D=12, 3 heads, L=7) so a swapped axis fails loudly.
 TABLE = torch.tensor([[0, 0, 0, 0], [1, 2, 3, 0], [2, 1, 4, 5], [3, 2, 0, 0], [4, 3, 6, 4], [5, 1, 1, 0]])
@@ -26,7 +27,11 @@ def make(seed: int = 0, **kw: object) -> SeqRecModel:
         dropout=0.0,
         **kw,
     )  # type: ignore[arg-type]
-    return SeqRecModel(cfg, TABLE).eval()
+    model = SeqRecModel(cfg, TABLE).eval()
+    if model.tower.gate is not None:  # a trained gate is non-zero; at init the tower would be invisible
+        with torch.no_grad():
+            model.tower.gate.normal_()
+    return model
 
 
 HIST = torch.tensor([[1, 2, 3, 1, 5, 4, 2], [3, 3, 2, 5, 0, 0, 0], [4, 0, 0, 0, 0, 0, 0]])
@@ -36,7 +41,8 @@ VARIANTS = [
     {"htfl": False},
     {"pool": "last", "output_head": True},
     {"token_causal": False},
-    {"id_residual": False, "tower_norm": True},
+    {"tower_residual": False},
+    {"tower_residual": False, "id_residual": False, "tower_norm": True},
 ]
 
 
@@ -84,6 +90,18 @@ def test_item_vectors_depend_only_on_the_item() -> None:
     assert (catalog.input[0] == 0).all()  # padding row
 
 
+def test_residual_tower_starts_as_the_summed_token_and_learns() -> None:
+    torch.manual_seed(0)
+    cfg = ModelConfig(vocab_sizes=(6, 4, 7), token_field=(0, 1, 2, 2), dim=12, item_heads=3, token_heads=3)
+    model = SeqRecModel(cfg, TABLE)
+    summed = model.tower.htfl.lookup(TABLE).sum(dim=1)
+    vecs = model.item_vectors()
+    torch.testing.assert_close(vecs.input, summed.detach())
+    vecs.output[1:].pow(2).sum().backward()
+    assert model.tower.gate is not None and model.tower.gate.grad is not None
+    assert model.tower.gate.grad.abs().sum() > 0  # the gate opens from zero: the tower is trainable
+
+
 def test_precomputed_catalog_vectors_give_same_states() -> None:
     model = make()
     with torch.no_grad():
@@ -113,6 +131,7 @@ def test_flat_model_has_no_step() -> None:
         ({"token_field": (1, 0)}, "item_id slot"),
         ({"token_field": (0, 2, 1)}, "non-decreasing"),
         ({"dropout": 1.0}, "dropout"),
+        ({"token_ffn_mult": 0}, "token_ffn_mult"),
     ],
 )
 def test_config_validation(kw: dict[str, object], msg: str) -> None:
@@ -131,3 +150,24 @@ def test_table_shape_checked() -> None:
     cfg = ModelConfig(vocab_sizes=(6, 4, 7), token_field=(0, 1, 2, 2), dim=12, item_heads=3, token_heads=3)
     with pytest.raises(ValueError, match="token table"):
         SeqRecModel(cfg, TABLE[:, :3])
+
+
+@pytest.mark.parametrize("kw", [{}, {"token_causal": False}, {"pool": "last", "tower_residual": False}])
+def test_packed_tower_equals_the_padded_reference(kw: dict[str, object]) -> None:
+    """The tower computes only existing tokens; the plain padded blocks must give the same item vectors."""
+    model = make(**kw)
+    tower = model.tower
+    tokens = model.token_table
+    valid = tokens != 0
+    with torch.no_grad():
+        emb = tower.htfl.lookup(tokens)
+        x = tower.htfl.add_type(emb)
+        mask = valid[:, None, None, :]
+        if model.cfg.token_causal:
+            mask = mask & causal_mask(tokens.shape[1], tokens.device)
+        for block in tower.blocks:
+            x, _, _ = block(x, mask)
+        pooled = tower._pool(tower.ln(x), valid)
+        base = emb.sum(dim=1) + tower.gate * pooled if tower.gate is not None else pooled + emb[:, 0]
+        expected = base * valid[:, :1]
+        torch.testing.assert_close(model.item_vectors().input, expected, atol=1e-6, rtol=1e-5)
