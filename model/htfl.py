@@ -7,6 +7,7 @@ vector that depends only on the item, so the catalog's vectors are computed once
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import torch
 from torch import nn
@@ -105,7 +106,7 @@ class ItemTower(nn.Module):
         index = valid.reshape(-1).nonzero().squeeze(1)  # (M,) flat positions of existing tokens
         xp = x.reshape(n * f, d)[index]  # (M, D)
         for block in self.blocks:
-            xp = block.forward_packed(xp, index, (n, f), mask)
+            xp = cast(Block, block).forward_packed(xp, index, (n, f), mask)
         xp = self.ln(xp)
         return x.reshape(n * f, d).index_copy(0, index, xp).view(n, f, d)
 
