@@ -88,6 +88,13 @@ VARIANTS = (
         "tower FFN ×4 with dropout 0.2; run on every dataset and seed",
     ),
     Variant(
+        "heterrec-tower-id",
+        "heterrec",
+        model_overrides={"tower_id": True},
+        ablation=True,
+        note="ablation: the token tower also reads the item_id token (per-item corrections)",
+    ),
+    Variant(
         "heterrec-hct-flat",
         "hct_flat",
         ablation=True,

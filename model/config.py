@@ -54,6 +54,9 @@ class ModelConfig:
     # through a per-dimension gate that starts at zero: training starts from the summed token and the
     # tower learns a correction. Off = the pooled tower output replaces the sum (then `id_residual`).
     tower_residual: bool = True
+    # Whether the tower sees the item_id token. Without it the tower's correction is a function of the
+    # item's features only, shared by every item with the same features (the ID stays in the sum).
+    tower_id: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "vocab_sizes", tuple(int(v) for v in self.vocab_sizes))

@@ -56,6 +56,8 @@ class ItemTower(nn.Module):
     With `htfl=False` the field embeddings are summed into one token (SASRec when only item_id exists).
     """
 
+    feature_slots: torch.Tensor  # (F,) bool buffer: every slot but item_id
+
     def __init__(self, cfg: ModelConfig) -> None:
         super().__init__()
         self.cfg = cfg
@@ -75,6 +77,7 @@ class ItemTower(nn.Module):
         # leaves bare parameters alone.
         self.gate = nn.Parameter(torch.zeros(cfg.dim)) if cfg.htfl and cfg.tower_residual else None
         self.head = nn.Linear(cfg.dim, cfg.dim) if cfg.output_head else None
+        self.register_buffer("feature_slots", torch.arange(cfg.n_tokens) > 0, persistent=False)  # (F,)
 
     def forward(self, tokens: torch.Tensor) -> ItemVectors:
         """tokens: (N, F) int64 rows of the token table -> ItemVectors of (N, D); padding rows give zeros."""
@@ -85,9 +88,10 @@ class ItemTower(nn.Module):
             vec = emb.sum(dim=1)  # (N, D); padding rows embed to zero
         else:
             x = self.htfl.add_type(emb)  # (N, F, D)
+            seen = valid if self.cfg.tower_id else valid & self.feature_slots  # tokens the tower reads
             if self.blocks:
-                x = self._tower(x, valid)
-            vec = self._pool(x, valid)  # (N, D)
+                x = self._tower(x, seen)
+            vec = self._pool(x, seen)  # (N, D)
             if self.gate is not None:
                 vec = emb.sum(dim=1) + self.gate * vec
             elif self.cfg.id_residual:

@@ -93,6 +93,50 @@ def length_bucketed_batches(lengths: torch.Tensor, batch_size: int, gen: torch.G
     return [batches[i] for i in perm]
 
 
+@dataclass(frozen=True)
+class WindowTensors:
+    inputs: torch.Tensor  # (W, L)
+    targets: torch.Tensor  # (W, L, K)
+    lengths: torch.Tensor  # (W,)
+
+    @classmethod
+    def of(cls, windows: Windows) -> WindowTensors:
+        inputs = torch.from_numpy(windows.inputs)
+        return cls(inputs=inputs, targets=torch.from_numpy(windows.targets), lengths=(inputs > 0).sum(dim=1))
+
+
+def train_epoch(
+    model: SeqRecModel,
+    opt: torch.optim.Optimizer,
+    windows: WindowTensors,
+    tcfg: TrainConfig,
+    weights: torch.Tensor,
+    gen: torch.Generator,
+    *,
+    desc: str = "epoch",
+    progress: bool = True,
+) -> tuple[float, float]:
+    """One pass over every training window: (mean batch loss, seconds)."""
+    model.train()
+    device = weights.device
+    t0 = time.perf_counter()
+    batches_idx = length_bucketed_batches(windows.lengths, tcfg.batch_size, gen)
+    total, batches, seen = 0.0, 0, 0
+    bar = tqdm(batches_idx, desc=desc, disable=not progress, unit="batch", leave=False)
+    for idx in bar:
+        width = int(windows.lengths[idx].max())  # trim the batch to its longest window
+        inputs = windows.inputs[idx, :width].to(device)
+        loss = _batch_loss(model, inputs, windows.targets[idx, :width].to(device), tcfg, weights, gen)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        total += loss.item()
+        batches += 1
+        seen += len(idx)
+        bar.set_postfix(loss=f"{total / batches:.4f}", seq_s=f"{seen / (time.perf_counter() - t0):.0f}")
+    return total / max(batches, 1), time.perf_counter() - t0
+
+
 def train(
     dataset: Dataset, mcfg: ModelConfig, tcfg: TrainConfig, out: str | Path, *, progress: bool = True
 ) -> TrainResult:
@@ -130,32 +174,15 @@ def train(
     opt = torch.optim.AdamW(model.parameters(), lr=tcfg.lr, weight_decay=tcfg.weight_decay)
     weights = step_weights(tcfg.steps_ahead, tcfg.step_decay, device)
     gen = torch.Generator().manual_seed(tcfg.seed)
-    inputs_all = torch.from_numpy(windows.inputs)
-    targets_all = torch.from_numpy(windows.targets)
-    lengths = (inputs_all > 0).sum(dim=1)
+    windows_t = WindowTensors.of(windows)
     history: list[dict[str, Any]] = []
     best, best_epoch, stale, train_seconds = -1.0, 0, 0, 0.0
     for epoch in range(1, tcfg.epochs + 1):
-        model.train()
-        t0 = time.perf_counter()
-        batches_idx = length_bucketed_batches(lengths, tcfg.batch_size, gen)
-        total, batches, seen = 0.0, 0, 0
-        bar = tqdm(batches_idx, desc=f"epoch {epoch}", disable=not progress, unit="batch", leave=False)
-        for idx in bar:
-            width = int(lengths[idx].max())  # trim the batch to its longest window
-            loss = _batch_loss(
-                model, inputs_all[idx, :width].to(device), targets_all[idx, :width].to(device), tcfg, weights, gen
-            )
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            total += loss.item()
-            batches += 1
-            seen += len(idx)
-            bar.set_postfix(loss=f"{total / batches:.4f}", seq_s=f"{seen / (time.perf_counter() - t0):.0f}")
-        epoch_seconds = time.perf_counter() - t0
+        loss, epoch_seconds = train_epoch(
+            model, opt, windows_t, tcfg, weights, gen, desc=f"epoch {epoch}", progress=progress
+        )
         train_seconds += epoch_seconds
-        record: dict[str, Any] = {"epoch": epoch, "loss": total / max(batches, 1), "epoch_seconds": epoch_seconds}
+        record: dict[str, Any] = {"epoch": epoch, "loss": loss, "epoch_seconds": epoch_seconds}
         if epoch % tcfg.eval_every == 0 or epoch == tcfg.epochs:
             valid = evaluate(model, split.valid_history, split.valid_target, batch_size=tcfg.eval_batch_size)
             record["valid_ndcg@10"] = valid["ndcg@10"]

@@ -42,6 +42,7 @@ VARIANTS = [
     {"pool": "last", "output_head": True},
     {"token_causal": False},
     {"tower_residual": False},
+    {"tower_id": True},
     {"tower_residual": False, "id_residual": False, "tower_norm": True},
 ]
 
@@ -152,13 +153,17 @@ def test_table_shape_checked() -> None:
         SeqRecModel(cfg, TABLE[:, :3])
 
 
-@pytest.mark.parametrize("kw", [{}, {"token_causal": False}, {"pool": "last", "tower_residual": False}])
+@pytest.mark.parametrize(
+    "kw", [{}, {"token_causal": False}, {"pool": "last", "tower_residual": False}, {"tower_id": True}]
+)
 def test_packed_tower_equals_the_padded_reference(kw: dict[str, object]) -> None:
     """The tower computes only existing tokens; the plain padded blocks must give the same item vectors."""
     model = make(**kw)
     tower = model.tower
     tokens = model.token_table
     valid = tokens != 0
+    if not model.cfg.tower_id:
+        valid = valid & (torch.arange(tokens.shape[1]) > 0)
     with torch.no_grad():
         emb = tower.htfl.lookup(tokens)
         x = tower.htfl.add_type(emb)
@@ -169,5 +174,5 @@ def test_packed_tower_equals_the_padded_reference(kw: dict[str, object]) -> None
             x, _, _ = block(x, mask)
         pooled = tower._pool(tower.ln(x), valid)
         base = emb.sum(dim=1) + tower.gate * pooled if tower.gate is not None else pooled + emb[:, 0]
-        expected = base * valid[:, :1]
+        expected = base * (tokens[:, :1] != 0)
         torch.testing.assert_close(model.item_vectors().input, expected, atol=1e-6, rtol=1e-5)
