@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from dataclasses import fields
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -37,6 +38,13 @@ def train_cmd(
     seed: Annotated[int, typer.Option()] = 0,
     device: Annotated[str, typer.Option(help="cpu | cuda")] = "cpu",
     progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
+    model_option: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="any other ModelConfig switch as KEY=VALUE (JSON value), repeatable: "
+            "e.g. --model-option tower_residual=false --model-option token_ffn_mult=4"
+        ),
+    ] = None,
 ) -> None:
     """Train HeterRec (or the SASRec baseline / an ablation) with leave-one-out validation."""
     from model.config import TrainConfig
@@ -55,6 +63,7 @@ def train_cmd(
             token_layers=token_layers,
             token_heads=token_heads,
             dropout=dropout,
+            **parse_model_options(model_option or []),
         )
         tcfg = TrainConfig(
             epochs=epochs,
@@ -77,6 +86,23 @@ def train_cmd(
             {"run": str(out), "test": result.metrics["test"], "best_epoch": result.metrics["best_epoch"]}, indent=2
         )
     )
+
+
+def parse_model_options(items: list[str]) -> dict[str, Any]:
+    """`KEY=VALUE` pairs -> ModelConfig overrides; values are JSON (`false`, `4`, `0.1`, `"last"`) or bare strings."""
+    from model.config import ModelConfig
+
+    known = {f.name for f in fields(ModelConfig)} - {"vocab_sizes", "token_field"}
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or key not in known:
+            raise ValueError(f"--model-option {item!r}: expected KEY=VALUE with KEY one of {', '.join(sorted(known))}")
+        try:
+            out[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            out[key] = raw
+    return out
 
 
 @app.command("evaluate")

@@ -13,7 +13,13 @@ from model.run import load_run
 
 
 @pytest.mark.parametrize(
-    ("model", "extra"), [("heterrec", ["--steps-ahead", "2"]), ("sasrec", ["--negatives", "0"]), ("hct_flat", [])]
+    ("model", "extra"),
+    [
+        ("heterrec", ["--steps-ahead", "2"]),
+        ("heterrec", ["--model-option", "tower_residual=false", "--model-option", "pool=last"]),
+        ("sasrec", ["--negatives", "0"]),
+        ("hct_flat", []),
+    ],
 )
 def test_train_then_evaluate(tiny_dir: Path, tmp_path: Path, model: str, extra: list[str]) -> None:
     out = tmp_path / "run"
@@ -54,7 +60,10 @@ def test_train_then_evaluate(tiny_dir: Path, tmp_path: Path, model: str, extra: 
     metrics = json.loads((out / "metrics.json").read_text())
     assert set(metrics["test"]) >= {f"{m}@{k}" for m in ("recall", "ndcg") for k in (5, 10, 20)}
     assert 1 <= metrics["best_epoch"] <= 3 and metrics["params"] > 0
-    assert load_run(out).model_config.name == ("sasrec" if model == "sasrec" else "heterrec")
+    cfg = load_run(out).model_config
+    assert cfg.name == ("sasrec" if model == "sasrec" else "heterrec")
+    if "--model-option" in extra:
+        assert cfg.tower_residual is False and cfg.pool == "last"  # saved beside the weights
     ev = CliRunner().invoke(app, ["evaluate", "--run", str(out), "--data", str(tiny_dir)])
     assert ev.exit_code == 0, ev.output
     assert json.loads(ev.stdout)["ndcg@10"] == pytest.approx(metrics["test"]["ndcg@10"], abs=1e-6)
@@ -66,6 +75,16 @@ def test_train_rejects_bad_options(tiny_dir: Path, tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "divisible" in result.output
+
+
+@pytest.mark.parametrize(
+    ("option", "msg"), [("no_such_switch=1", "KEY one of"), ("pool", "KEY=VALUE"), ("pool=middle", "pool must be")]
+)
+def test_train_rejects_bad_model_options(tiny_dir: Path, tmp_path: Path, option: str, msg: str) -> None:
+    args = ["train", "--data", str(tiny_dir), "--out", str(tmp_path / "r"), "--model-option", option]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert msg in result.output
 
 
 def test_evaluate_missing_run(tmp_path: Path, tiny_dir: Path) -> None:
