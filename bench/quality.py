@@ -169,7 +169,8 @@ def render_table(results: list[dict[str, Any]]) -> str:
         f"Budget for every run: {json.dumps(BUDGET)}; emb 64, 1 item-level block, 1 head, dropout 0.2; "
         "HeterRec adds a 1-block token-level tower (2 heads). Leave-one-out, full ranking over all items, "
         "the user's earlier items masked (the target kept); test metrics, mean over seeds. "
-        "`N@10 unmasked` ranks without masking.",
+        "`N@10 unmasked` ranks without masking. `epoch s` is measured while two benchmark processes share the "
+        "machine, so it is only a rough guide; the clean comparison is the training-cost section below.",
         "",
     ]
     for ds in DATASETS:
@@ -184,7 +185,7 @@ def render_table(results: list[dict[str, Any]]) -> str:
             "|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for v in VARIANTS:
-            vr = [r for r in rows if r["variant"] == v.name]
+            vr = sorted((r for r in rows if r["variant"] == v.name), key=lambda r: r["seed"])
             if not vr:
                 continue
             t = [r["test"] for r in vr]
