@@ -88,6 +88,18 @@ VARIANTS = (
         "tower FFN ×4 with dropout 0.2; run on every dataset and seed",
     ),
     Variant(
+        "sasrec-neg1024",
+        "sasrec",
+        train_overrides={"negatives": 1024},
+        note="SASRec with 1024 shared negatives instead of 256",
+    ),
+    Variant(
+        "heterrec-neg1024",
+        "heterrec",
+        train_overrides={"negatives": 1024},
+        note="HeterRec with 1024 shared negatives instead of 256",
+    ),
+    Variant(
         "heterrec-tower-id",
         "heterrec",
         model_overrides={"tower_id": True},
