@@ -29,7 +29,7 @@ def train_cmd(
     dropout: Annotated[float, typer.Option()] = 0.2,
     batch_size: Annotated[int, typer.Option()] = 128,
     lr: Annotated[float, typer.Option()] = 1e-3,
-    negatives: Annotated[int, typer.Option(help="shared sampled negatives; 0 = full-catalog softmax")] = 256,
+    negatives: Annotated[int, typer.Option(help="shared sampled negatives; 0 = full-catalog softmax")] = 1024,
     steps_ahead: Annotated[int, typer.Option(help="LMP K: next items predicted per position")] = 1,
     step_decay: Annotated[float, typer.Option(help="LMP weight of step k is decay**k")] = 0.5,
     patience: Annotated[int, typer.Option(help="early-stopping patience in epochs (validation NDCG@10)")] = 10,
