@@ -111,7 +111,7 @@ class TrainConfig:
     lr: float = 1e-3
     weight_decay: float = 0.0
     # Shared uniformly sampled negatives; 0 = full-catalog softmax. 1024 beat 256 for both models on
-    # amazon-beauty and ml-100k (docs/benchmarks.md, `*-neg1024`); the benchmark budget pins 256.
+    # all three benchmark datasets (docs/benchmarks.md, `*-neg1024`); the benchmark budget pins 256.
     negatives: int = 1024
     steps_ahead: int = 1  # LMP's K: predict the next K items from each position
     step_decay: float = 0.5  # weight of step k is decay**k
