@@ -22,7 +22,7 @@ class ModelConfig:
     Our reconstruction choices (not fixed by the paper) are switches here and are ablated in bench/:
     `htfl` (token-level tower vs summed field embeddings), `hct` (hierarchical vs one flat transformer
     over all L·F tokens), `token_causal`, `pool`, `output_head`, `tower_norm`, `tower_residual`,
-    `token_ffn_mult`.
+    `tower_id`, `token_ffn_mult`, `token_dropout`.
     """
 
     vocab_sizes: tuple[int, ...]  # embedding rows per field, item_id first (n_items + 1)
@@ -36,8 +36,8 @@ class ModelConfig:
     ffn_mult: int = 4
     token_ffn_mult: int = 2  # the token tower runs on F tokens per item: a narrower FFN keeps it cheap
     dropout: float = 0.2
-    # Dropout inside the token tower. CPU dropout masks cost as much as the tower's matmuls, and the
-    # item-level encoder already drops out the item vectors' use; None = `dropout`.
+    # Dropout inside the token tower; None = `dropout`. Off by default: CPU dropout masks cost about as
+    # much as the tower's matmuls, and 0.2 was no better on amazon-beauty validation (docs/model.md).
     token_dropout: float | None = 0.0
     htfl: bool = True
     hct: HctMode = "hier"
