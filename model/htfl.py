@@ -37,9 +37,8 @@ class HTFL(nn.Module):
         # back into slot order.
         self.spans = [(int(f), int((fields < f).sum()), int((fields <= f).sum())) for f in fields.unique()]
 
-    def forward(self, tokens: torch.Tensor, with_type: bool = True) -> torch.Tensor:
-        emb = self.lookup(tokens)
-        return self.add_type(emb) if with_type else emb
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        return self.add_type(self.lookup(tokens))
 
     def lookup(self, tokens: torch.Tensor) -> torch.Tensor:
         """(N, F) token ids -> (N, F, D) field embeddings without the field-type term; padding gives zeros."""
